@@ -14,7 +14,7 @@ def command() -> None:
 
 
 def _stack() -> LocalStack:
-    return LocalStack(get_settings().state_dir.resolve())
+    return LocalStack.from_settings(get_settings())
 
 
 @command.command("up")
