@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "streams.cli.topics",
     "streams.cli.config",
     "streams.cli.publish",
+    "streams.cli.ingest",
 )
 
 
