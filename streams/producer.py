@@ -47,7 +47,10 @@ class RelanceProducer:
         self.codec = codec or AvroCodec()
         self._errors: list[str] = []
         self._producer = Producer(
-            {**self.settings.confluent_config(), "enable.idempotence": True, "acks": "all", "linger.ms": 5}
+            # murmur2_random is the Java client's and aiokafka's partitioner, so a debtor's records land on
+            # the same partition whether relance's producer or the Faust worker writes them.
+            {**self.settings.confluent_config(), "enable.idempotence": True, "acks": "all", "linger.ms": 5,
+             "partitioner": "murmur2_random"}
         )
 
     def encode(self, schema_name: str, record: dict[str, Any]) -> tuple[str, bytes, bytes]:

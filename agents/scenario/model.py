@@ -83,19 +83,19 @@ Action = Annotated[
 
 
 class Step(_Strict):
-    """One dunning step, due `day` days after the case opened or at once when `on` happens."""
+    """One dunning step, due `day` days after the case opened or at once when `trigger` happens."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     day: float | None = Field(None, ge=0)
-    on: Trigger | None = None
+    trigger: Trigger | None = None
     when: Conditions = Conditions()
     unless: Conditions | None = Field(None, description="Skip the step when every one of these conditions holds.")
     action: Action
 
     @model_validator(mode="after")
     def _one_trigger(self) -> "Step":
-        if (self.day is None) == (self.on is None):
-            raise ValueError("give exactly one of day (days after the case opened) or on (an event)")
+        if (self.day is None) == (self.trigger is None):
+            raise ValueError("give exactly one of day (days after the case opened) or trigger (an event)")
         return self
 
 
@@ -139,7 +139,7 @@ class Scenario(_Strict):
         return sorted((step for step in self.steps if step.day is not None), key=lambda step: step.day or 0.0)
 
     def triggered_steps(self, trigger: str) -> list[Step]:
-        return [step for step in self.steps if step.on == trigger]
+        return [step for step in self.steps if step.trigger == trigger]
 
     def segment_for(self, score: float) -> Segment:
         ranked = sorted(self.segments, key=lambda segment: segment.min_score, reverse=True)

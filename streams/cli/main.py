@@ -15,6 +15,8 @@ COMMAND_MODULES = (
     "streams.cli.topics",
     "streams.cli.config",
     "streams.cli.publish",
+    "streams.cli.worker",
+    "streams.cli.demo",
     "streams.cli.ingest",
 )
 

@@ -1,0 +1,42 @@
+"""`relance worker`: create the topics, then run the Faust worker with the case agent until SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from streams.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def build_worker_app(settings: Settings):  # -> faust.App, imported lazily so the CLI starts fast
+    """Return the Faust app with the case agent registered; the scenario file is validated here."""
+    from agents.cases.agent import register_case_agent
+    from agents.scenario import load_scenario
+    from streams.app import create_app
+
+    scenario = load_scenario(settings.scenario_file)
+    app = create_app(settings)
+    register_case_agent(app, settings, scenario=scenario)
+    return app
+
+
+@click.command("worker")
+def command() -> None:
+    """Run the dunning engine: the case agent, its durable timers and the health endpoints.
+
+    SIGTERM or SIGINT stops it after the offsets of processed records are committed.
+    """
+    import faust
+
+    from streams.topics import create_topics
+
+    settings = get_settings()
+    log.info("worker starting settings=%s", settings.redacted())
+    app = build_worker_app(settings)
+    for report in create_topics(settings):
+        log.info("topic ready name=%s status=%s", report.name, report.status)
+    worker = faust.Worker(app, loglevel=settings.log_level.lower(), override_logging=False)
+    worker.execute_from_commandline()
