@@ -54,7 +54,7 @@ class QuietHours(BaseModel):
 
 
 class ContactCap(BaseModel):
-    """The most messages one debtor may receive on one channel per calendar day and per ISO week."""
+    """The maximum number of messages to one debtor on one channel per calendar day and per ISO week."""
 
     per_day: int = Field(ge=0)
     per_week: int = Field(ge=0)
@@ -95,7 +95,7 @@ class ChannelSettings(BaseSettings):
     sms_auth: HttpAuth = "none"
     sms_username: str | None = None
     sms_token: SecretStr | None = Field(None, description="Bearer token, or the password for basic auth.")
-    sms_id_field: str = Field("id", description="Field of the provider's JSON answer that holds the message id.")
+    sms_id_field: str = Field("id", description="Field of the provider's JSON response that contains the message id.")
     sms_sender: str = "RELANCE"
     sms_default_region: str = Field("FR", description="Region for phone numbers written without +country code.")
     twilio_base_url: str = DEV_HTTP_BASE
@@ -125,6 +125,9 @@ class ChannelSettings(BaseSettings):
     claim_lease_seconds: float = Field(60.0, gt=0, description="How long a claim blocks other workers before it expires.")
     deferred_batch_size: int = Field(50, ge=1, description="Due deferred commands handled per loop turn.")
     max_poll_interval_seconds: int = Field(300, ge=10, description="Time a worker may hold one message, Redis outages included.")
+    session_timeout_seconds: int = Field(
+        45, ge=6, description="Time after which Kafka gives a silent worker's partitions to another; brokers allow 6 s or more."
+    )
 
     # Respect for the debtor
     quiet_hours: dict[Channel, QuietHours] = Field(default_factory=_default_quiet_hours)

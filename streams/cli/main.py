@@ -17,6 +17,8 @@ COMMAND_MODULES = (
     "streams.cli.publish",
     "streams.cli.worker",
     "streams.cli.demo",
+    "streams.cli.channel",
+    "streams.cli.outbox",
     "streams.cli.ingest",
 )
 

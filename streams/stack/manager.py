@@ -57,6 +57,7 @@ class LocalStack:
         kafka_port: int = 9092,
         redis_port: int = 6379,
     ) -> None:
+        from streams.stack.devservers import DevServers
         from streams.stack.kafka import KafkaBroker
         from streams.stack.redis import RedisServer
 
@@ -64,6 +65,7 @@ class LocalStack:
         self.servers: list[Server] = [
             KafkaBroker(stack_dir, cache_dir or default_cache_dir(), port=kafka_port, controller_port=kafka_port + 1),
             RedisServer(stack_dir, port=redis_port),
+            DevServers(stack_dir),
         ]
 
     @classmethod
