@@ -103,7 +103,7 @@ class CaseEngine:
             case_id=f"{state.debtor_id}:{mandate_id or 'no-mandate'}:{reference}",
             mandate_id=mandate_id, invoice_id=invoice_id, end_to_end_id=record.get("end_to_end_id"),
             opened_at=now, currency=amount["currency"], amount_due_minor=amount["amount_minor"],
-            due_date=record.get("requested_collection_date") or (presentation.due_date if presentation else None),
+            due_date=_due_date(record, presentation),
             rejections=[rejection],
         )
         state.cases[case.case_id] = case
@@ -252,11 +252,12 @@ class CaseEngine:
         attempt = sent.attempt + 1
         key = outputs.notification_key(case.case_id, sent.step_id, attempt)
         case.notifications[key] = SentNotification(step_id=sent.step_id, attempt=attempt, channel=usable[0],
-                                                   channels_left=usable[1:], template=sent.template, tone=sent.tone)
+                                                   channels_left=usable[1:], template=sent.template, tone=sent.tone,
+                                                   extra_variables=sent.extra_variables)
         command = outputs.send_notification(
             now=now, debtor_id=state.debtor_id, case=case, step_id=sent.step_id, attempt=attempt, channel=usable[0],
             template=sent.template, tone=sent.tone, profile=profile,
-            variables=self.runner.variables(state, case, profile),
+            variables=self.runner.variables(state, case, profile, now, **sent.extra_variables),
         )
         return [command, self._event(state, case, "other", record["event_id"], now, step_id=sent.step_id,
                                      reason=f"{why}; falls back to {usable[0]}")]
@@ -297,3 +298,12 @@ def _as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
+
+
+def _due_date(record: dict[str, Any], presentation: Presentation | None) -> Any:
+    """Return the date the debit was due: the requested collection date, else the presentation's, else the booking date."""
+    if record.get("requested_collection_date"):
+        return record["requested_collection_date"]
+    if presentation is not None and presentation.due_date:
+        return presentation.due_date
+    return record.get("booking_date") or record.get("value_date") or record["occurred_at"].date()

@@ -49,6 +49,8 @@ class SentNotification(BaseModel):
     channels_left: list[str]
     template: str
     tone: str
+    extra_variables: dict[str, str] = {}
+    """Step-specific template variables, such as the formal notice's deadline, that a fallback must repeat."""
     settled: bool = False
 
 

@@ -122,7 +122,8 @@ class StepRunner:
             return context.close(action.reason)
         raise AssertionError(f"unhandled action type {action.type}")
 
-    def variables(self, state: DebtorState, case: Case, profile: dict[str, Any] | None, **extra: str) -> dict[str, str]:
+    def variables(self, state: DebtorState, case: Case, profile: dict[str, Any] | None, now: datetime,
+                  **extra: str) -> dict[str, str]:
         creditor = self.creditor
         values = {
             "payment_link": f"{creditor.payment_link_base}{case.case_id}",
@@ -135,7 +136,8 @@ class StepRunner:
             "mandate_id": case.mandate_id or "",
             "case_id": case.case_id,
             "represent_date": case.represent_date.isoformat() if case.represent_date else "",
-            "deadline": "",
+            "deadline": (now.date() + timedelta(days=creditor.payment_deadline_days)).isoformat(),
+            "creditor_address": creditor.address,
             "instalments_link": f"{creditor.instalments_link_base}{case.case_id}",
             "cash_points_link": creditor.cash_points_link,
             "is_business": "true" if (profile or {}).get("is_business") else "false",
@@ -173,12 +175,13 @@ class _Context:
         channel, rest = usable[0], usable[1:]
         key = outputs.notification_key(self.case.case_id, self.step.id, 1)
         self.case.notifications[key] = SentNotification(
-            step_id=self.step.id, attempt=1, channel=channel, channels_left=rest, template=template, tone=tone
+            step_id=self.step.id, attempt=1, channel=channel, channels_left=rest, template=template, tone=tone,
+            extra_variables=extra or {},
         )
         command = outputs.send_notification(
             now=self.now, debtor_id=self.state.debtor_id, case=self.case, step_id=self.step.id, attempt=1,
             channel=channel, template=template, tone=tone, profile=self.profile,
-            variables=self.runner.variables(self.state, self.case, self.profile, **(extra or {})),
+            variables=self.runner.variables(self.state, self.case, self.profile, self.now, **(extra or {})),
         )
         return channel, [command]
 

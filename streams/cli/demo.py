@@ -53,7 +53,7 @@ def command(files: tuple[Path, ...]) -> None:
 
     # 1. The local stack, and topics of this run's own.
     click.echo("starting the local stack (Kafka and Redis on 127.0.0.1)...")
-    LocalStack(base.state_dir.resolve()).up()
+    LocalStack.from_settings(base).up()
     token = uuid.uuid4().hex[:8]
     settings = base.model_copy(update={
         "topic_prefix": f"demo-{token}.", "app_id": f"relance-demo-{token}", "store": "memory://",
@@ -72,7 +72,9 @@ def command(files: tuple[Path, ...]) -> None:
     _assign_behaviours(debtors)
     _publish_profiles(settings, debtors)
 
-    # 4. The worker, then the files.
+    # 4. The channel workers and the case worker, then the files.
+    demo_started = time.time()
+    channels = _start_channel_workers(settings, workdir)
     worker = _start_worker(settings, workdir / "worker.log")
     try:
         for summary in ingest_files(paths, settings):
@@ -81,11 +83,15 @@ def command(files: tuple[Path, ...]) -> None:
         click.echo(f"running {RUN_DAYS:g} scenario days at 1 day = {DAY_SECONDS:g} s...")
         _script_behaviour(settings, debtors, started)
         time.sleep(max(0.0, started + RUN_DAYS * DAY_SECONDS - time.monotonic()))
+        # Let the channel workers deliver the last commands before they stop.
+        time.sleep(3 * DAY_SECONDS)
     finally:
         _stop_worker(worker)
+        channels.stop()
 
     # 5. What happened.
     _print_report(settings, debtors, workdir / "worker.log")
+    _print_deliveries(base.state_dir.resolve(), demo_started, workdir)
 
 
 def _sample_file(workdir: Path) -> Path:
@@ -153,28 +159,34 @@ def _script_behaviour(settings: Settings, debtors: list[DemoDebtor], started: fl
     """Publish the scripted replies, payments and second rejection at their scenario days."""
     from streams.producer import RelanceProducer
 
-    plan: list[tuple[float, str, DemoDebtor, dict[str, Any]]] = []
+    plan: list[tuple[float, str, DemoDebtor, str, dict[str, Any]]] = []
     for debtor in debtors:
+        amount = f"{debtor.amount['amount_minor'] / 100:.2f} {debtor.amount['currency']}"
         if debtor.behaviour == "opts out of SMS":
-            plan.append((0.3, "debtor_reply", debtor, {"reply_type": "opt_out", "channel": "sms"}))
-            plan.append((9.0, "payment_received", debtor, {"amount": debtor.amount, "method": "payment_link"}))
-            plan.append((9.1, "debtor_reply", debtor, {"reply_type": "satisfaction", "csat_score": 4}))
+            plan.append((0.3, "debtor_reply", debtor, "opts out of SMS", {"reply_type": "opt_out", "channel": "sms"}))
+            plan.append((9.0, "payment_received", debtor, f"pays {amount} through the payment link",
+                         {"amount": debtor.amount, "method": "payment_link"}))
+            plan.append((9.1, "debtor_reply", debtor, "rates the service 4/5",
+                         {"reply_type": "satisfaction", "csat_score": 4}))
         elif debtor.behaviour == "pays after the first reminder":
-            plan.append((1.5, "payment_received", debtor, {"amount": debtor.amount, "method": "card"}))
-            plan.append((1.6, "debtor_reply", debtor, {"reply_type": "satisfaction", "csat_score": 5}))
+            plan.append((1.5, "payment_received", debtor, f"pays {amount} by card",
+                         {"amount": debtor.amount, "method": "card"}))
+            plan.append((1.6, "debtor_reply", debtor, "rates the service 5/5",
+                         {"reply_type": "satisfaction", "csat_score": 5}))
         elif debtor.behaviour == "is rejected twice":
-            plan.append((4.5, "debit_rejected", debtor, {
+            plan.append((4.5, "debit_rejected", debtor, f"re-presentation rejected again ({debtor.reason_code})", {
                 "mandate_id": debtor.mandate_id, "reason_code": debtor.reason_code, "original_amount": debtor.amount,
                 "message_id": "RELANCE-DEMO-REPRESENTATION", "file_name": "demo", "item_position": "1"}))
         elif debtor.behaviour == "disputes":
-            plan.append((5.0, "debtor_reply", debtor, {"reply_type": "dispute", "channel": "voice"}))
+            plan.append((5.0, "debtor_reply", debtor, "disputes the debt",
+                         {"reply_type": "dispute", "channel": "voice"}))
     with RelanceProducer(settings) as producer:
-        for day, schema_name, debtor, fields in sorted(plan, key=lambda item: item[0]):
+        for day, schema_name, debtor, label, fields in sorted(plan, key=lambda item: item[0]):
             time.sleep(max(0.0, started + day * DAY_SECONDS - time.monotonic()))
             record = {"event_id": f"demo-{uuid.uuid4()}", "occurred_at": datetime.now(timezone.utc),
                       "source": "relance.demo", "debtor_id": debtor.debtor_id, **fields}
             producer.publish_many([(schema_name, record)])
-            click.echo(f"  day {day:4.1f}  {debtor.debtor_id} {debtor.behaviour}: {schema_name}")
+            click.echo(f"  day {day:4.1f}  {debtor.debtor_id} {label}")
 
 
 def _start_worker(settings: Settings, log_path: Path) -> subprocess.Popen:
@@ -249,3 +261,62 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class _ChannelWorkers:
+    """The five channel workers, each in a thread of this process, on the demo's clock and topics."""
+
+    def __init__(self, settings: Settings, workdir: Path) -> None:
+        import threading
+
+        from agents.channels.settings import Channel, ChannelSettings
+        from agents.channels.worker import run_worker
+        from streams.settings import make_clock
+
+        channel_settings = ChannelSettings(letter_outbox_dir=workdir / "letters")
+        self.stop_event = threading.Event()
+        self.threads = [
+            threading.Thread(
+                target=run_worker, name=f"channel-{channel.value}", daemon=True,
+                args=(channel, settings, self.stop_event, channel_settings, make_clock(settings)),
+            )
+            for channel in Channel
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
+
+
+def _start_channel_workers(settings: Settings, workdir: Path) -> _ChannelWorkers:
+    click.echo("starting the channel workers (email, sms, voice, letter, push)...")
+    return _ChannelWorkers(settings, workdir)
+
+
+def _print_deliveries(state_dir: Path, since: float, workdir: Path) -> None:
+    """Print what the dev SMTP and HTTP provider servers received during this run, and one e-mail in full."""
+    from streams.stack.devservers import dev_dir, list_received, read_mailbox
+
+    received = [item for item in list_received(state_dir) if item.received_at >= since - 1]
+    letters = sorted((workdir / "letters").glob("**/*.pdf"))
+    click.echo(f"\nDelivered on the dev servers: {len(received)} messages, and {len(letters)} letters as PDF in "
+               f"{workdir / 'letters'}")
+    for item in sorted(received, key=lambda item: item.received_at):
+        click.echo(f"  {item.channel:<6} {item.summary}")
+
+    mails = [message for message in read_mailbox(dev_dir(state_dir) / "mail") if _sent_after(message, since)]
+    if mails:
+        first = mails[0]
+        body = first.get_body(preferencelist=("plain",))
+        click.echo(f"\nFirst e-mail, as the debtor reads it (Subject: {first['Subject']}):")
+        for line in (body.get_content() if body is not None else "").strip().splitlines():
+            click.echo(f"  | {line}")
+
+
+def _sent_after(message: Any, since: float) -> bool:
+    date = message["Date"]
+    moment = getattr(date, "datetime", None) if date is not None else None
+    return moment is not None and moment.timestamp() >= since - 1

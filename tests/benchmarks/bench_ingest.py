@@ -1,6 +1,6 @@
 """Benchmark: write camt.054 files of two sizes, ingest each into Kafka, print items/s and peak memory.
 
-Run: RELANCE_STATE_DIR=.relance /tmp/venv/bin/python tests/benchmarks/bench_ingest.py [--items 100000]
+Run: RELANCE_STATE_DIR=.relance .venv/bin/python tests/benchmarks/bench_ingest.py [--items 100000]
 Each size runs in its own process, so the peak resident memory (ru_maxrss) of one run does not hide the other.
 The topics get a fresh prefix and are deleted at the end.
 """

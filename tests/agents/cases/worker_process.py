@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from streams.settings import Settings
 
-RELANCE = Path(os.environ.get("RELANCE_BIN", "/tmp/venv/bin/relance"))
+# The `relance` script installed beside the Python that runs the tests.
+RELANCE = Path(os.environ.get("RELANCE_BIN", Path(sys.executable).parent / "relance"))
 
 
 def free_port() -> int:
