@@ -302,7 +302,7 @@ def _print_deliveries(state_dir: Path, since: float, workdir: Path) -> None:
 
     received = [item for item in list_received(state_dir) if item.received_at >= since - 1]
     letters = sorted((workdir / "letters").glob("**/*.pdf"))
-    click.echo(f"\nDelivered on the dev servers: {len(received)} messages, and {len(letters)} letters as PDF in "
+    click.echo(f"\nDelivered on the dev servers: {len(received)} messages, and {len(letters)} letter(s) as PDF in "
                f"{workdir / 'letters'}")
     for item in sorted(received, key=lambda item: item.received_at):
         click.echo(f"  {item.channel:<6} {item.summary}")
