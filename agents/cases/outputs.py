@@ -86,63 +86,46 @@ def send_notification(
     )
 
 
-def represent_action(*, now: datetime, debtor_id: str, case: Case, step_id: str, collection_date: date) -> Output:
+def _action(schema_name: str, *, now: datetime, debtor_id: str, case: Case, step_id: str,
+            **fields: Any) -> Output:
+    """Build an action record: its idempotency key and event id derive from the case and the step."""
     key = action_key(case.case_id, step_id)
     return Output(
-        "represent_action",
+        schema_name,
         {
-            "event_id": stable_event_id("represent_action", key),
+            "event_id": stable_event_id(schema_name, key),
             "occurred_at": now,
             "source": SOURCE,
             "idempotency_key": key,
             "debtor_id": debtor_id,
             "case_id": case.case_id,
             "step_id": step_id,
-            "mandate_id": case.mandate_id or "",
-            "original_end_to_end_id": case.end_to_end_id,
-            "amount": money(case),
-            "collection_date": collection_date,
+            **fields,
         },
     )
 
 
+def represent_action(*, now: datetime, debtor_id: str, case: Case, step_id: str, collection_date: date) -> Output:
+    return _action(
+        "represent_action", now=now, debtor_id=debtor_id, case=case, step_id=step_id,
+        mandate_id=case.mandate_id or "", original_end_to_end_id=case.end_to_end_id, amount=money(case),
+        collection_date=collection_date,
+    )
+
+
 def hand_off_action(*, now: datetime, debtor_id: str, case: Case, step_id: str, reason: str) -> Output:
-    key = action_key(case.case_id, step_id)
-    return Output(
-        "hand_off_action",
-        {
-            "event_id": stable_event_id("hand_off_action", key),
-            "occurred_at": now,
-            "source": SOURCE,
-            "idempotency_key": key,
-            "debtor_id": debtor_id,
-            "case_id": case.case_id,
-            "step_id": step_id,
-            "reason": reason,
-            "amount_due": money(case),
-            "cause": case.last_rejection.cause,
-        },
+    return _action(
+        "hand_off_action", now=now, debtor_id=debtor_id, case=case, step_id=step_id,
+        reason=reason, amount_due=money(case), cause=case.last_rejection.cause,
     )
 
 
 def formal_notice_action(
     *, now: datetime, debtor_id: str, case: Case, step_id: str, deadline: date, registered: bool
 ) -> Output:
-    key = action_key(case.case_id, step_id)
-    return Output(
-        "formal_notice_action",
-        {
-            "event_id": stable_event_id("formal_notice_action", key),
-            "occurred_at": now,
-            "source": SOURCE,
-            "idempotency_key": key,
-            "debtor_id": debtor_id,
-            "case_id": case.case_id,
-            "step_id": step_id,
-            "amount_due": money(case),
-            "deadline": deadline,
-            "registered": registered,
-        },
+    return _action(
+        "formal_notice_action", now=now, debtor_id=debtor_id, case=case, step_id=step_id,
+        amount_due=money(case), deadline=deadline, registered=registered,
     )
 
 
