@@ -2,7 +2,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 
-.PHONY: setup demo test stack-up stack-down clean
+.PHONY: setup tools demo test stack-up stack-down clean
 
 $(VENV)/.installed: pyproject.toml
 	bash deploy/dev/system-deps.sh
@@ -13,10 +13,14 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# helm and promtool, built once from the Go module proxy, for the tests of deploy/.
+tools:
+	bash deploy/tools.sh
+
 demo: setup
 	$(VENV)/bin/relance demo $(FILES)
 
-test: setup
+test: setup tools
 	VENV=$(VENV) bash deploy/dev/test.sh $(PYTEST_ARGS)
 
 stack-up: setup

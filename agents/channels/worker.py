@@ -13,17 +13,18 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any
 
 import redis
 from confluent_kafka import Consumer, KafkaException, Message
-from prometheus_client import start_http_server
 
 from agents.channels import metrics
 from agents.channels.adapters import build_adapter
 from agents.channels.deferred import DeferredCommands
+from agents.channels.health import serve_health
 from agents.channels.idempotency import IdempotencyStore
 from agents.channels.limits import ContactCaps, OptOuts
 from agents.channels.outcomes import Origin, OutcomePublisher
@@ -65,6 +66,8 @@ class ChannelWorker:
         self.clock = clock or make_clock(settings)
         self.codec = AvroCodec()
         self.stop = threading.Event()
+        # Monotonic time of the last turn of the consume loop; the liveness probe reads it.
+        self.last_turn_at: float | None = None
         self.redis = redis_client or redis.Redis.from_url(
             settings.redis_url.get_secret_value(),
             socket_timeout=_REDIS_TIMEOUT_SECONDS,
@@ -118,6 +121,7 @@ class ChannelWorker:
                  consumer_group(self.settings, self.channel), ",".join(self.topics))
         try:
             while not self.stop.is_set():
+                self.last_turn_at = time.monotonic()
                 message = consumer.poll(0.5)
                 if message is not None and not message.error():
                     if self._with_recovery(lambda: self._dispatch(message)):
@@ -239,6 +243,10 @@ def run_worker(
     channel = Channel(channel)
     channel_settings = channel_settings or ChannelSettings()
     log.info("channel settings channel=%s settings=%s", channel.value, channel_settings.redacted())
-    if channel_settings.metrics_port:
-        start_http_server(channel_settings.metrics_port, addr=channel_settings.metrics_host)
-    ChannelWorker(channel, settings, channel_settings, clock).run(stop)
+    worker = ChannelWorker(channel, settings, channel_settings, clock)
+    health = serve_health(worker, channel_settings) if channel_settings.metrics_port else None
+    try:
+        worker.run(stop)
+    finally:
+        if health is not None:
+            health.stop()

@@ -23,6 +23,16 @@ def build_worker_app(settings: Settings):  # -> faust.App, imported lazily so th
     return app
 
 
+def start_lag_monitor(settings: Settings):  # -> ConsumerLagMonitor
+    """Start measuring the case agent's consumer lag for /metrics; Faust's consumer group id is the app id."""
+    from agents.cases.agent import INPUT_SCHEMAS
+    from streams.consumer_lag import ConsumerLagMonitor
+
+    monitor = ConsumerLagMonitor(settings, settings.app_id, [settings.topic_name(topic.value) for topic in INPUT_SCHEMAS])
+    monitor.start()
+    return monitor
+
+
 @click.command("worker")
 def command() -> None:
     """Run the dunning engine: the case agent, its durable timers and the health endpoints.
@@ -38,5 +48,6 @@ def command() -> None:
     app = build_worker_app(settings)
     for report in create_topics(settings):
         log.info("topic ready name=%s status=%s", report.name, report.status)
+    start_lag_monitor(settings)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), override_logging=False)
     worker.execute_from_commandline()
