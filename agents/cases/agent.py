@@ -135,7 +135,7 @@ class CaseWorker:
         self.cases[debtor_id] = new_state.to_json()
         self.index.update(message.partition, debtor_id, new_state.next_due_at)
 
-        self._count(topic, decoded.schema_name, record, applied.outputs)
+        self._count(topic, decoded.schema_name, record, applied.outputs, new_state)
 
     def _erase(self, topic: Topic, debtor_id: str, message: Any) -> None:
         if topic is not Topic.DEBTORS:
@@ -154,21 +154,36 @@ class CaseWorker:
                 return topic
         raise SchemaError(f"the case agent does not read topic {name}")
 
-    def _count(self, topic: Topic, schema_name: str, record: dict[str, Any], produced: list[Output]) -> None:
+    def _count(self, topic: Topic, schema_name: str, record: dict[str, Any], produced: list[Output],
+               state: DebtorState) -> None:
         metrics.EVENTS_PROCESSED.labels(topic.value, "applied").inc()
         if schema_name == "debit_rejected":
             code = classify(record.get("reason_code"))
             metrics.REJECTIONS.labels(code.cause.value, str(code.known).lower()).inc()
+        if schema_name == "debtor_reply" and record.get("reply_type") == "satisfaction" and record.get("csat_score"):
+            metrics.CSAT_SCORES.observe(record["csat_score"])
         for output in produced:
-            if output.schema_name != "case_event":
-                continue
-            event_type = output.record["type"]
-            if event_type == "step_fired":
-                metrics.STEPS_FIRED.labels(output.record["step_id"]).inc()
-            elif event_type == "step_skipped":
-                metrics.STEPS_SKIPPED.labels(output.record["step_id"]).inc()
-            elif event_type == "resolved":
-                metrics.RESOLUTIONS.labels(output.record["cause"] or "unknown").inc()
+            if output.schema_name == "case_event":
+                self._count_case_event(output.record, state)
+
+    @staticmethod
+    def _count_case_event(event: dict[str, Any], state: DebtorState) -> None:
+        event_type = event["type"]
+        case = state.cases.get(event["case_id"])
+        if event_type == "opened":
+            metrics.CASES_OPENED.labels(event["cause"] or "unknown").inc()
+        elif event_type == "step_fired":
+            metrics.STEPS_FIRED.labels(event["step_id"]).inc()
+            if (event.get("reason") or "").startswith("offer"):
+                metrics.OFFERS_MADE.inc()
+        elif event_type == "step_skipped":
+            metrics.STEPS_SKIPPED.labels(event["step_id"]).inc()
+        elif event_type == "resolved":
+            metrics.RESOLUTIONS.labels(event["cause"] or "unknown").inc()
+            if event.get("days_to_recover") is not None:
+                metrics.RECOVERY_SECONDS.observe(event["days_to_recover"] * 86400)
+            if case is not None and case.offer_sent:
+                metrics.OFFERS_CONVERTED.inc()
 
     async def send(self, output: Output, *, key: bytes | None, partition: int | None = None) -> None:
         topic = self.topic_name(TOPIC_OF_SCHEMA[output.schema_name])

@@ -25,3 +25,18 @@ REJECTIONS = Counter(
     "Rejections applied to cases, by cause and by whether the reason code is known; map unknown codes.",
     ["cause", "known_code"],
 )
+
+# Business KPIs; the dashboard compares them with the creditor's targets.
+CASES_OPENED = Counter("relance_cases_opened_total", "Cases opened by a first rejection, by cause.", ["cause"])
+RECOVERY_SECONDS = Histogram(
+    "relance_case_recovery_seconds",
+    "Scenario seconds from a case's opening to its resolution by payment.",
+    buckets=tuple(day * 86400 for day in (1, 2, 3, 5, 7, 10, 15, 20, 30, 45, 60)),
+)
+OFFERS_MADE = Counter("relance_payment_offers_total", "Cases that were offered other ways to pay.")
+OFFERS_CONVERTED = Counter(
+    "relance_payment_offers_converted_total", "Cases resolved by a payment after they were offered other ways to pay."
+)
+CSAT_SCORES = Histogram(
+    "relance_csat_score", "Satisfaction scores from 1 to 5 that debtors gave.", buckets=(1, 2, 3, 4, 5)
+)

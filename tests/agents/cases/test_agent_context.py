@@ -133,3 +133,40 @@ async def _due_step_sends_reminder(case_worker):
     assert [(command["step_id"], command["template"]) for command in commands] == [("inform", "reminder")]
     assert commands[0]["idempotency_key"] == f"{case_id}:inform:1"
     assert commands[0]["channel"] == "email"
+
+
+def _sample(name: str, **labels: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_kpi_metrics_follow_case(case_worker):
+    asyncio.run(_kpi_metrics_follow_case(case_worker))
+
+
+async def _kpi_metrics_follow_case(case_worker):
+    worker, _, clock = case_worker
+    opened = _sample("relance_cases_opened_total", cause="insufficient_funds")
+    recovered = _sample("relance_case_recovery_seconds_count")
+    recovery_sum = _sample("relance_case_recovery_seconds_sum")
+    csat = _sample("relance_csat_score_count")
+    async with worker.agent.test_context() as agent:
+        _on_topic(agent, worker.settings.topic_name("rejections"))
+        await agent.put(_rejection(), key=b"D1")
+        clock.advance(timedelta(days=2))
+        _on_topic(agent, worker.settings.topic_name("payments"))
+        await agent.put(CODEC.encode_json("payment_received", {
+            "event_id": "pay-1", "occurred_at": clock.now().isoformat(), "source": "test", "debtor_id": "D1",
+            "mandate_id": "M1", "amount": {"amount_minor": 10000, "currency": "EUR"}, "method": "card",
+        }), key=b"D1")
+        _on_topic(agent, worker.settings.topic_name("replies"))
+        await agent.put(CODEC.encode_json("debtor_reply", {
+            "event_id": "csat-1", "occurred_at": clock.now().isoformat(), "source": "test", "debtor_id": "D1",
+            "reply_type": "satisfaction", "csat_score": 4,
+        }), key=b"D1")
+
+    assert _sample("relance_cases_opened_total", cause="insufficient_funds") == opened + 1
+    assert _sample("relance_case_recovery_seconds_count") == recovered + 1
+    assert _sample("relance_case_recovery_seconds_sum") - recovery_sum == pytest.approx(2 * 86400, rel=0.01)
+    assert _sample("relance_csat_score_count") == csat + 1
