@@ -14,6 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+STORES = ("rocksdb://", "memory://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 DEV_IBAN_HASH_KEY = "relance-dev-only-iban-key"
 
 log = logging.getLogger(__name__)
@@ -48,7 +51,7 @@ class Settings(BaseSettings):
     store: str = Field("rocksdb://", description="Faust table store: rocksdb:// in production, memory:// in tests.")
     state_dir: Path = Field(Path(".relance"), description="Folder for table data and the local stack.")
     web_host: str = "127.0.0.1"
-    web_port: int = 6066
+    web_port: int = Field(6066, ge=1, le=65535)
     time_scale: float = Field(1.0, gt=0, description="Scenario seconds per real second; 43200 runs one day in 2 s.")
     clock_origin: float | None = Field(
         None, description="Unix time at which the scaled clock starts; processes that share it agree on the time."
@@ -58,7 +61,7 @@ class Settings(BaseSettings):
     # Personal data
     iban_hash_key: SecretStr = Field(SecretStr(DEV_IBAN_HASH_KEY), description="HMAC key for IBAN hashes.")
 
-    log_level: str = "INFO"
+    log_level: LogLevel = "INFO"
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod
@@ -71,6 +74,29 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("store")
+    @classmethod
+    def _check_store(cls, value: str) -> str:
+        if not value.startswith(STORES):
+            raise ValueError(f"invalid store {value!r}: use rocksdb:// in production or memory:// in tests")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if not url.startswith(REDIS_SCHEMES):
+            scheme = url.split("://", 1)[0] if "://" in url else url[:10]
+            raise ValueError(
+                f"invalid Redis URL scheme {scheme!r}: write redis://HOST:PORT/DB, rediss:// for TLS, or unix://PATH"
+            )
+        return value
+
     def topic_name(self, base: str) -> str:
         return f"{self.topic_prefix}{base}"
 
@@ -79,9 +105,12 @@ class Settings(BaseSettings):
 
     def confluent_config(self) -> dict[str, Any]:
         """Return the librdkafka client settings for these Kafka settings."""
+        from streams.kafka_logging import client_logger
+
         config: dict[str, Any] = {
             "bootstrap.servers": self.kafka_bootstrap_servers,
             "security.protocol": self.kafka_security_protocol,
+            "logger": client_logger(),
         }
         if self.kafka_sasl_mechanism:
             config["sasl.mechanism"] = self.kafka_sasl_mechanism
@@ -111,6 +140,7 @@ class Settings(BaseSettings):
     def redacted(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values, with secrets and URL passwords hidden."""
         values = json.loads(self.model_dump_json())
+        values.pop("logger", None)
         for name, field_value in self:
             if isinstance(field_value, SecretStr):
                 values[name] = "**********" if field_value.get_secret_value() else ""

@@ -87,7 +87,10 @@ def kpis(case_events: list[dict[str, Any]], replies: list[dict[str, Any]]) -> Kp
             offered_at.setdefault(event["case_id"], event["occurred_at"])
     converted = sum(1 for e in resolved if e["case_id"] in offered_at and e["occurred_at"] >= offered_at[e["case_id"]])
     days = [e["days_to_recover"] for e in resolved if e.get("days_to_recover") is not None]
-    scores = [r["csat_score"] for r in replies if r.get("reply_type") == "satisfaction" and r.get("csat_score")]
+    # Only debtors with a case count: a satisfaction reply from anyone else rates no dunning.
+    debtors = {e["debtor_id"] for e in case_events if e["type"] == "opened"}
+    scores = [r["csat_score"] for r in replies
+              if r.get("reply_type") == "satisfaction" and r.get("csat_score") and r["debtor_id"] in debtors]
     return Kpis(
         cases=len(cases), resolved=len(resolved), mean_days_to_recover=sum(days) / len(days) if days else None,
         offers=len(offered_at), offers_converted=converted, csat=sum(scores) / len(scores) if scores else None,

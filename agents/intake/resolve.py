@@ -94,8 +94,14 @@ class DebtorResolver:
 
 
 def not_found_message(event: dict[str, Any]) -> str:
+    where = f"({event['file_name']} {event['item_position']})"
+    if not event.get("mandate_id") and not event.get("end_to_end_id"):
+        return (
+            f"no debtor found {where}: the item has neither a mandate id nor an end-to-end id to match; "
+            "publish it yourself with relance publish debit_rejected and the debtor_id set"
+        )
     return (
         f"no debtor found for mandate id {event.get('mandate_id')!r} or end-to-end id {event.get('end_to_end_id')!r} "
-        f"({event['file_name']} {event['item_position']}): publish the payment_presented or debtor_profile record "
-        "first, or set RELANCE_DEBTOR_ID_RULE=mandate_id or end_to_end_id"
+        f"{where}: publish the payment_presented or debtor_profile record first, "
+        "or set RELANCE_DEBTOR_ID_RULE=mandate_id or end_to_end_id"
     )

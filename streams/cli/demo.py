@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -33,6 +34,9 @@ class DemoDebtor:
     mandate_id: str
     reason_code: str
     amount: dict[str, Any]
+    end_to_end_id: str | None = None
+    presented: bool = False
+    """True when the file names no mandate, so the demo publishes the collection (payment_presented) itself."""
     behaviour: str = "no reply"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -50,8 +54,23 @@ def command(files: tuple[Path, ...]) -> None:
     from streams.topics import create_topics
 
     base = get_settings()
+    # The demo's own lines tell the story; the library logs stay at warnings unless RELANCE_LOG_LEVEL asks.
+    if "RELANCE_LOG_LEVEL" not in os.environ:
+        logging.getLogger().setLevel(logging.WARNING)
 
-    # 1. The local stack, and topics of this run's own.
+    # 1. The bank files, the ones given or a sample, read once without publishing.
+    workdir = Path(tempfile.mkdtemp(prefix="relance-demo-"))
+    paths = list(files) or [_sample_file(workdir)]
+    debtors, unmatched = _debtors_in(paths, base)
+    for event in unmatched:
+        click.echo(f"skipped {event['file_name']} {event['item_position']}: the item has neither a mandate id nor "
+                   "an end-to-end id, so no debtor profile can match it (relance ingest sends it to the DLQ)")
+    if not debtors:
+        raise click.ClickException(
+            f"no rejected direct debit with a mandate id or an end-to-end id found in {', '.join(map(str, paths))}"
+        )
+
+    # 2. The local stack, and topics of this run's own.
     click.echo("starting the local stack (Kafka and Redis on 127.0.0.1)...")
     LocalStack.from_settings(base).up()
     token = uuid.uuid4().hex[:8]
@@ -61,14 +80,7 @@ def command(files: tuple[Path, ...]) -> None:
     })
     create_topics(settings)
 
-    # 2. The bank files: the ones given, or a sample.
-    workdir = Path(tempfile.mkdtemp(prefix="relance-demo-"))
-    paths = list(files) or [_sample_file(workdir)]
-
     # 3. Debtor profiles for the mandates in those files, published before the files.
-    debtors = _debtors_in(paths, settings)
-    if not debtors:
-        raise click.ClickException(f"no rejected direct debit found in {', '.join(map(str, paths))}")
     _assign_behaviours(debtors)
     _publish_profiles(settings, debtors)
 
@@ -100,22 +112,28 @@ def _sample_file(workdir: Path) -> Path:
     return write_sample_pain002(workdir, datetime.now(timezone.utc).date())
 
 
-def _debtors_in(paths: list[Path], settings: Settings) -> list[DemoDebtor]:
-    """Read the files without publishing, and name one demo debtor per mandate."""
+def _debtors_in(paths: list[Path], settings: Settings) -> tuple[list[DemoDebtor], list[dict[str, Any]]]:
+    """Read the files without publishing; name one demo debtor per mandate, and return the items none can match."""
     from agents.intake.ingest import ingest_files
 
     events: list[dict[str, Any]] = []
     ingest_files(paths, settings, dry_run=True, event_sink=lambda line: events.append(json.loads(line)))
     debtors: dict[str, DemoDebtor] = {}
+    unmatched = []
     for event in events:
-        mandate_id = event.get("mandate_id") or event.get("end_to_end_id") or event["event_id"]
-        if mandate_id not in debtors:
-            debtors[mandate_id] = DemoDebtor(
-                debtor_id=f"DEBTOR-{len(debtors) + 1:03d}", mandate_id=mandate_id,
+        match_key = event.get("mandate_id") or event.get("end_to_end_id")
+        if match_key is None:
+            unmatched.append(event)
+            continue
+        if match_key not in debtors:
+            debtor_id = f"DEBTOR-{len(debtors) + 1:03d}"
+            debtors[match_key] = DemoDebtor(
+                debtor_id=debtor_id, mandate_id=event.get("mandate_id") or f"DEMO-MANDATE-{debtor_id}",
                 reason_code=event.get("reason_code") or "none",
                 amount=event.get("returned_amount") or event.get("original_amount") or {"amount_minor": 0, "currency": "EUR"},
+                end_to_end_id=event.get("end_to_end_id"), presented=not event.get("mandate_id"),
             )
-    return list(debtors.values())
+    return list(debtors.values()), unmatched
 
 
 def _assign_behaviours(debtors: list[DemoDebtor]) -> None:
@@ -153,6 +171,13 @@ def _publish_profiles(settings: Settings, debtors: list[DemoDebtor]) -> None:
             "postal_address": {"lines": [f"{index} rue de la Paix"], "postcode": "75002", "city": "Paris", "country": "FR"},
             "consents": ["email", "sms", "voice", "letter"], "mandate_ids": [debtor.mandate_id],
         }) for index, debtor in enumerate(debtors, start=1))
+        # A debtor matched by end-to-end id needs the collection that carried that id.
+        producer.publish_many(("payment_presented", {
+            "event_id": f"demo-presented-{debtor.debtor_id}", "occurred_at": now, "source": "relance.demo",
+            "debtor_id": debtor.debtor_id, "payment_id": f"demo-payment-{debtor.debtor_id}",
+            "mandate_id": debtor.mandate_id, "end_to_end_id": debtor.end_to_end_id, "amount": debtor.amount,
+            "due_date": now.date(),
+        }) for debtor in debtors if debtor.presented)
 
 
 def _script_behaviour(settings: Settings, debtors: list[DemoDebtor], started: float) -> None:
@@ -175,7 +200,8 @@ def _script_behaviour(settings: Settings, debtors: list[DemoDebtor], started: fl
                          {"reply_type": "satisfaction", "csat_score": 5}))
         elif debtor.behaviour == "is rejected twice":
             plan.append((4.5, "debit_rejected", debtor, f"re-presentation rejected again ({debtor.reason_code})", {
-                "mandate_id": debtor.mandate_id, "reason_code": debtor.reason_code, "original_amount": debtor.amount,
+                "mandate_id": debtor.mandate_id, "end_to_end_id": debtor.end_to_end_id,
+                "reason_code": debtor.reason_code, "original_amount": debtor.amount,
                 "message_id": "RELANCE-DEMO-REPRESENTATION", "file_name": "demo", "item_position": "1"}))
         elif debtor.behaviour == "disputes":
             plan.append((5.0, "debtor_reply", debtor, "disputes the debt",

@@ -6,6 +6,7 @@ import importlib
 import sys
 
 import click
+from pydantic import ValidationError
 
 from streams.errors import RelanceError
 
@@ -48,8 +49,34 @@ def main() -> None:
     except RelanceError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except Exception as exc:  # pydantic's ValidationError on settings, for one
-        if type(exc).__name__ == "ValidationError":
-            click.echo(f"error: invalid settings:\n{exc}", err=True)
-            sys.exit(2)
-        raise
+    except ValidationError as exc:
+        click.echo(f"error: invalid settings:\n{describe_settings_error(exc)}", err=True)
+        sys.exit(2)
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """List each invalid setting by its environment variable, hiding the value of secrets."""
+    fields, prefix = _settings_fields(exc.title)
+    lines = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        variable = f"{prefix}{name}".upper() if prefix else name
+        message = error["msg"].removeprefix("Value error, ")
+        field = fields.get(name)
+        secret = field is not None and "SecretStr" in str(field.annotation)
+        shown = "" if secret or "input" not in error else f" (got {error['input']!r})"
+        lines.append(f"  {variable}: {message}{shown}")
+    return "\n".join(lines)
+
+
+def _settings_fields(title: str) -> tuple[dict, str]:
+    """Return the fields and the environment prefix of the settings class named `title`."""
+    from agents.cases.settings import CreditorSettings
+    from agents.channels.settings import ChannelSettings
+    from agents.intake.settings import IntakeSettings
+    from streams.settings import Settings
+
+    for settings_class in (Settings, CreditorSettings, ChannelSettings, IntakeSettings):
+        if settings_class.__name__ == title:
+            return settings_class.model_fields, settings_class.model_config.get("env_prefix", "")
+    return {}, ""

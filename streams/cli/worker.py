@@ -45,9 +45,30 @@ def command() -> None:
 
     settings = get_settings()
     log.info("worker starting settings=%s", settings.redacted())
+    check_web_port(settings)
     app = build_worker_app(settings)
     for report in create_topics(settings):
         log.info("topic ready name=%s status=%s", report.name, report.status)
     start_lag_monitor(settings)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), override_logging=False)
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    finally:
+        log.info("worker stopped app_id=%s", settings.app_id)
+
+
+def check_web_port(settings: Settings) -> None:
+    """Raise ConfigError when the health and metrics port is taken, before Faust fails on it with a traceback."""
+    import socket
+
+    from streams.errors import ConfigError
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.web_host, settings.web_port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {settings.web_host}:{settings.web_port} for /live, /ready and /metrics: "
+                f"{exc.strerror}; stop the process that uses it or set RELANCE_WEB_PORT to a free port"
+            ) from exc

@@ -33,7 +33,9 @@ class KafkaBroker:
         self.home = state_dir / "kafka"
         self.data_dir = self.home / "data"
         self.libs_dir = cache_dir / f"kafka-{_kafka_version()}" / "libs"
-        self.process = ManagedProcess("kafka", self.home / "kafka.pid", self.home / "logs" / "stdout.log")
+        self.process = ManagedProcess(
+            "kafka", self.home / "kafka.pid", self.home / "logs" / "stdout.log", self.home / "logs" / "server.log"
+        )
 
     @property
     def address(self) -> str:
@@ -102,7 +104,9 @@ class KafkaBroker:
 
     def stop(self) -> str:
         # A broker that flushes its logs and the KRaft metadata can take a while on a slow disk.
-        return "stopped" if self.process.stop(timeout=90) else "not running (started by this stack)"
+        if self.process.stop(timeout=90):
+            return "stopped"
+        return "left running (not started by this stack)" if self.answers() else "not running"
 
     def status(self) -> str:
         pid = self.process.pid()

@@ -61,6 +61,7 @@ class LocalStack:
         from streams.stack.kafka import KafkaBroker
         from streams.stack.redis import RedisServer
 
+        self.state_dir = state_dir
         stack_dir = state_dir / "stack"
         self.servers: list[Server] = [
             KafkaBroker(stack_dir, cache_dir or default_cache_dir(), port=kafka_port, controller_port=kafka_port + 1),

@@ -50,6 +50,13 @@ class ManagedProcess:
     name: str
     pid_file: Path
     log_file: Path
+    server_log: Path | None = None
+    """The server's own log, when it writes one beside its standard output (Kafka does)."""
+
+    def logs(self) -> str:
+        if self.server_log is None:
+            return str(self.log_file)
+        return f"{self.server_log} (standard output: {self.log_file})"
 
     def pid(self) -> int | None:
         try:
@@ -81,9 +88,9 @@ class ManagedProcess:
             if ready():
                 return
             if self.pid() is None:
-                raise StackError(f"{self.name} exited during start-up; read its log: {self.log_file}")
+                raise StackError(f"{self.name} exited during start-up; read its log: {self.logs()}")
             time.sleep(0.3)
-        raise StackError(f"{self.name} did not become ready within {timeout:.0f} s; read its log: {self.log_file}")
+        raise StackError(f"{self.name} did not become ready within {timeout:.0f} s; read its log: {self.logs()}")
 
     def stop(self, timeout: float = 60.0) -> bool:
         """Send SIGTERM and wait; send SIGKILL only when the process outlives `timeout`. Return False if it was not running."""

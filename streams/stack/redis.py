@@ -50,7 +50,9 @@ class RedisServer:
         return f"started on {self.address} (pid {pid}, log {self.process.log_file})"
 
     def stop(self) -> str:
-        return "stopped" if self.process.stop(timeout=30) else "not running (started by this stack)"
+        if self.process.stop(timeout=30):
+            return "stopped"
+        return "left running (not started by this stack)" if self.answers() else "not running"
 
     def status(self) -> str:
         pid = self.process.pid()

@@ -84,5 +84,5 @@ def test_broken_kafka_storage_names_server_and_log(second_stack):
 
     assert result.returncode == 1
     assert "kafka" in result.stderr
-    assert str(state / "stack" / "kafka" / "logs") in result.stderr
+    assert str(state / "stack" / "kafka" / "logs" / "server.log") in result.stderr
     assert "Traceback" not in result.stderr

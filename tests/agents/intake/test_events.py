@@ -123,3 +123,13 @@ def test_resolver_honours_erasure():
     index.add_profile("D2", None)
 
     assert DebtorResolver(index).resolve({"mandate_id": "RUM-2", "end_to_end_id": None}) is None
+
+
+def test_not_found_message_without_ids_names_fix():
+    from agents.intake.resolve import not_found_message
+
+    message = not_found_message({"file_name": "cfonb.txt", "item_position": "line 7", "mandate_id": None,
+                                 "end_to_end_id": None})
+    assert "neither a mandate id nor an end-to-end id" in message
+    assert "line 7" in message
+    assert "RELANCE_DEBTOR_ID_RULE" not in message
