@@ -22,7 +22,6 @@ class RepeatFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
-        # librdkafka lines start with a counter-free facility, then the client name and the text.
         now = time.monotonic()
         last = self._last_seen.get(text)
         if last is not None and now - last < self.interval:
