@@ -1,14 +1,20 @@
-"""Settings of the channel workers, read from RELANCE_* environment variables; every default address is 127.0.0.1."""
+"""Settings of the channel workers, read from RELANCE_* environment variables; every default address is 127.0.0.1.
+
+Unless set, the SMTP server and the provider URLs point to the dev servers of `relance stack up`: SMTP on
+127.0.0.1:RELANCE_DEV_SMTP_PORT (8025) and HTTP on 127.0.0.1:RELANCE_DEV_HTTP_PORT (8026).
+"""
 
 from __future__ import annotations
 
 from datetime import time
 from enum import Enum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from streams.stack.dev_settings import DevServerSettings, dev_http_base_url
 
 
 class Channel(str, Enum):
@@ -25,8 +31,6 @@ SmtpTls = Literal["none", "starttls", "implicit"]
 SmsProvider = Literal["generic", "twilio"]
 HttpAuth = Literal["none", "bearer", "basic"]
 LetterMode = Literal["outbox", "http"]
-
-DEV_HTTP_BASE = "http://127.0.0.1:8026"
 
 # A JSON body for the generic SMS adapter; `tojson` quotes and escapes each value.
 DEFAULT_SMS_BODY = (
@@ -74,14 +78,22 @@ def _default_caps() -> dict[Channel, ContactCap]:
     }
 
 
-class ChannelSettings(BaseSettings):
-    """Providers, retries, quiet hours and contact caps of the channel workers."""
+def _dev_url(path: str) -> Any:
+    """Return a default factory for the URL of `path` on the dev HTTP server, built from the validated dev_http_port."""
+    return lambda data: dev_http_base_url(data["dev_http_port"]) + path
+
+
+class ChannelSettings(DevServerSettings):
+    """Providers, retries, quiet hours and contact caps of the channel workers.
+
+    The dev server ports (dev_smtp_port, dev_http_port) come first, so the defaults below can use them.
+    """
 
     model_config = SettingsConfigDict(env_prefix="RELANCE_", extra="ignore")
 
     # E-mail over SMTP
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 8025
+    smtp_port: int = Field(default_factory=lambda data: data["dev_smtp_port"])
     smtp_tls: SmtpTls = Field("none", description="none, starttls, or implicit (SMTPS, usually port 465).")
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
@@ -90,7 +102,7 @@ class ChannelSettings(BaseSettings):
 
     # SMS over HTTP
     sms_provider: SmsProvider = "generic"
-    sms_url: str = f"{DEV_HTTP_BASE}/sms"
+    sms_url: str = Field(default_factory=_dev_url("/sms"))
     sms_body_template: str = Field(DEFAULT_SMS_BODY, description="Jinja2 template of the JSON body (generic provider).")
     sms_auth: HttpAuth = "none"
     sms_username: str | None = None
@@ -98,18 +110,18 @@ class ChannelSettings(BaseSettings):
     sms_id_field: str = Field("id", description="Field of the provider's JSON response that contains the message id.")
     sms_sender: str = "RELANCE"
     sms_default_region: str = Field("FR", description="Region for phone numbers written without +country code.")
-    twilio_base_url: str = DEV_HTTP_BASE
+    twilio_base_url: str = Field(default_factory=_dev_url(""))
     twilio_account_sid: str = "AC00000000000000000000000000000000"
     twilio_auth_token: SecretStr = SecretStr("dev-token")
 
     # Voice callbot, push and letter providers
-    voice_url: str = f"{DEV_HTTP_BASE}/voice"
+    voice_url: str = Field(default_factory=_dev_url("/voice"))
     voice_token: SecretStr | None = None
-    push_url: str = f"{DEV_HTTP_BASE}/push"
+    push_url: str = Field(default_factory=_dev_url("/push"))
     push_token: SecretStr | None = None
     letter_mode: LetterMode = "outbox"
     letter_outbox_dir: Path = Field(Path(".relance/outbox/letters"), description="Folder for letter PDFs in outbox mode.")
-    letter_url: str = f"{DEV_HTTP_BASE}/letters"
+    letter_url: str = Field(default_factory=_dev_url("/letters"))
     letter_token: SecretStr | None = None
     letter_registered_templates: list[str] = Field(
         default_factory=lambda: ["formal_notice"],
@@ -127,6 +139,9 @@ class ChannelSettings(BaseSettings):
     max_poll_interval_seconds: int = Field(300, ge=10, description="Time a worker may hold one message, Redis outages included.")
     session_timeout_seconds: int = Field(
         45, ge=6, description="Time after which Kafka gives a silent worker's partitions to another; brokers allow 6 s or more."
+    )
+    outage_warning_interval_seconds: float = Field(
+        30.0, gt=0, description="Seconds between the warnings that a Redis or Kafka outage logs while it lasts."
     )
 
     # Respect for the debtor

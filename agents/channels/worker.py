@@ -4,7 +4,8 @@ One consumer group per channel (`<app_id>-channel-<channel>`) reads the commands
 and debtors topics to keep the opt-outs in Redis current. Offsets are committed by hand, one message at a
 time, only after its outcome was published (or, for replies and profiles, after Redis stored them). When Redis
 or Kafka is unavailable, the worker keeps the message in hand, waits and tries it again. It sends nothing
-that it could not claim first.
+that it could not claim first. Outages are logged through `OutageLog`: a warning when one starts, a reminder
+while it lasts, and one line when it ends.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import socket
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
 from typing import Any
 
 import redis
-from confluent_kafka import Consumer, KafkaException, Message
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message
 
 from agents.channels import metrics
 from agents.channels.adapters import build_adapter
@@ -27,6 +27,7 @@ from agents.channels.deferred import DeferredCommands
 from agents.channels.health import serve_health
 from agents.channels.idempotency import IdempotencyStore
 from agents.channels.limits import ContactCaps, OptOuts
+from agents.channels.outages import OutageLog
 from agents.channels.outcomes import Origin, OutcomePublisher
 from agents.channels.processor import CommandProcessor, WorkerStopping
 from agents.channels.quiet_hours import QuietHoursCalendar
@@ -37,12 +38,17 @@ from streams.codec import AvroCodec
 from streams.errors import BrokerUnavailable, SchemaError
 from streams.producer import RelanceProducer
 from streams.settings import Settings, make_clock
-from streams.topics import Topic
+from streams.topics import Topic, check_broker
 
 log = logging.getLogger(__name__)
 
 _REDIS_TIMEOUT_SECONDS = 2.0
 _PAUSE_MAX_SECONDS = 5.0
+# While the consumer reports the broker down, ask it for metadata this often to notice when it is back.
+_BROKER_PROBE_SECONDS = 2.0
+_BROKER_PROBE_TIMEOUT_SECONDS = 1.0
+# librdkafka errors that mean the consumer reaches no broker at all; other errors are logged as they come.
+_BROKER_DOWN_CODES = frozenset({KafkaError._ALL_BROKERS_DOWN, KafkaError._RESOLVE})
 
 
 def consumer_group(settings: Settings, channel: Channel) -> str:
@@ -78,7 +84,13 @@ class ChannelWorker:
         owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.opt_outs = OptOuts(self.redis, prefix)
         self.deferred = DeferredCommands(self.redis, prefix, channel)
-        self.adapter = build_adapter(channel, channel_settings)
+        self.adapter = build_adapter(channel, channel_settings, key_scope=prefix)
+        interval = channel_settings.outage_warning_interval_seconds
+        self.redis_outage = OutageLog("Redis", channel.value, interval)
+        self.kafka_outage = OutageLog("Kafka broker", channel.value, interval)
+        self._next_broker_probe = 0.0
+        self._client_error_logged_at: float | None = None
+        self._client_errors_not_logged = 0
 
         self.producer = RelanceProducer(settings, self.codec)
         self.processor = CommandProcessor(
@@ -115,6 +127,7 @@ class ChannelWorker:
             "auto.offset.reset": "earliest",
             "max.poll.interval.ms": self.channel_settings.max_poll_interval_seconds * 1000,
             "session.timeout.ms": self.channel_settings.session_timeout_seconds * 1000,
+            "error_cb": self._on_client_error,
         })
         consumer.subscribe(list(self.topics))
         log.info("channel worker started channel=%s group=%s topics=%s", self.channel.value,
@@ -124,16 +137,53 @@ class ChannelWorker:
                 self.last_turn_at = time.monotonic()
                 message = consumer.poll(0.5)
                 if message is not None and not message.error():
+                    self.kafka_outage.recovered()
                     if self._with_recovery(lambda: self._dispatch(message)):
                         self._commit(consumer, message)
                 elif message is not None:
                     log.warning("consumer error channel=%s error=%s", self.channel.value, message.error().str())
+                elif self.kafka_outage.down:
+                    self._probe_broker(consumer)
                 self._with_recovery(self._run_due_deferred)
         finally:
             consumer.close()
             self.adapter.close()
             self.producer.flush(10)
             log.info("channel worker stopped channel=%s", self.channel.value)
+
+    def _on_client_error(self, error: KafkaError) -> None:
+        """Log a librdkafka error that the consumer reports; it runs in `poll()`, on the worker's thread."""
+        if error.code() in _BROKER_DOWN_CODES:
+            self.kafka_outage.failed(f"{error.str()} (bootstrap servers {self.settings.kafka_bootstrap_servers})")
+        elif error.fatal():
+            log.error("Kafka client fatal error channel=%s error=%s", self.channel.value, error.str())
+        elif self.kafka_outage.down:
+            self.kafka_outage.failed(error.str())
+        else:
+            # Other errors, such as one broker of several disconnecting or a request timing out, are usually
+            # transient, so they are logged at most once per interval and counted in between.
+            now = time.monotonic()
+            interval = self.channel_settings.outage_warning_interval_seconds
+            if self._client_error_logged_at is not None and now - self._client_error_logged_at < interval:
+                self._client_errors_not_logged += 1
+                return
+            log.warning("Kafka client error channel=%s error=%s earlier_errors_not_logged=%d",
+                        self.channel.value, error.str(), self._client_errors_not_logged)
+            self._client_error_logged_at = now
+            self._client_errors_not_logged = 0
+
+    def _probe_broker(self, consumer: Consumer) -> None:
+        now = time.monotonic()
+        if now < self._next_broker_probe:
+            return
+        self._next_broker_probe = now + _BROKER_PROBE_SECONDS
+        commands = self.settings.topic_name(Topic.NOTIFICATION_COMMANDS.value)
+        try:
+            consumer.list_topics(commands, timeout=_BROKER_PROBE_TIMEOUT_SECONDS)
+        except KafkaException as exc:
+            self.kafka_outage.failed(exc)
+            return
+        self.kafka_outage.recovered()
 
     def _dispatch(self, message: Message) -> None:
         self.topics[message.topic()](message)
@@ -200,25 +250,22 @@ class ChannelWorker:
     def _with_recovery(self, step: Any) -> bool:
         """Run `step` until it succeeds; pause while Redis or Kafka is down. Return False when stopped first."""
         pause = 0.5
-        down_since: datetime | None = None
+        failed: set[OutageLog] = set()
         while not self.stop.is_set():
             try:
                 step()
             except WorkerStopping:
                 return False
             except redis.RedisError as exc:
-                if down_since is None:
-                    down_since = datetime.now(timezone.utc)
+                failed.add(self.redis_outage)
+                if self.redis_outage.failed(exc):
                     metrics.REDIS_UNAVAILABLE.labels(self.channel.value).inc()
-                    log.warning("Redis unavailable; pausing channel=%s error=%s", self.channel.value, exc)
             except (BrokerUnavailable, KafkaException) as exc:
-                if down_since is None:
-                    down_since = datetime.now(timezone.utc)
-                    log.warning("Kafka unavailable; pausing channel=%s error=%s", self.channel.value, exc)
+                failed.add(self.kafka_outage)
+                self.kafka_outage.failed(exc)
             else:
-                if down_since is not None:
-                    seconds = (datetime.now(timezone.utc) - down_since).total_seconds()
-                    log.info("resumed channel=%s paused_seconds=%.1f", self.channel.value, seconds)
+                for outage in failed:
+                    outage.recovered()
                 return True
             self.stop.wait(pause)
             pause = min(pause * 2, _PAUSE_MAX_SECONDS)
@@ -239,10 +286,14 @@ def run_worker(
     channel_settings: ChannelSettings | None = None,
     clock: Clock | None = None,
 ) -> None:
-    """Run one channel worker in this thread until `stop` is set; the demo and the CLI both call this."""
+    """Run one channel worker in this thread until `stop` is set; the demo and the CLI both call this.
+
+    Raises BrokerUnavailable, naming the address and the fix, when the Kafka broker does not respond at start.
+    """
     channel = Channel(channel)
     channel_settings = channel_settings or ChannelSettings()
     log.info("channel settings channel=%s settings=%s", channel.value, channel_settings.redacted())
+    check_broker(settings)
     worker = ChannelWorker(channel, settings, channel_settings, clock)
     health = serve_health(worker, channel_settings) if channel_settings.metrics_port else None
     try:

@@ -16,7 +16,17 @@ def command() -> None:
 
 @command.command("list")
 def list_messages() -> None:
-    """Print one line per e-mail, SMS, call, letter or push that the dev servers received, oldest first."""
+    """Print one line per e-mail, SMS, call, letter or push that the dev servers received, oldest first.
+
+    The list comes from the dev HTTP server on 127.0.0.1:RELANCE_DEV_HTTP_PORT (default 8026), which also
+    lists the e-mails of the dev SMTP server on 127.0.0.1:RELANCE_DEV_SMTP_PORT (default 8025), whichever
+    stack started them. When that server does not respond, the list comes from the files of the stack in
+    RELANCE_STATE_DIR.
+
+    A provider request marked "replayed" carried an Idempotency-Key that had already been answered with
+    success on the same path. The dev server returned the stored response and treated the request as a retry
+    of the earlier one, so no new message went out.
+    """
     from streams.stack.devservers import list_received
 
     items = sorted(list_received(get_settings().state_dir.resolve()), key=lambda item: item.received_at)
@@ -25,3 +35,5 @@ def list_messages() -> None:
         click.echo(f"{moment} {item.channel:<6} {item.summary}")
     if not items:
         click.echo("the dev servers received nothing yet")
+    elif any(item.summary.endswith(" replayed") for item in items):
+        click.echo('"replayed": the request repeated an answered Idempotency-Key, so no new message went out')

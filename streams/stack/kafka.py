@@ -78,7 +78,7 @@ class KafkaBroker:
         cluster_id = _random_cluster_id()
         result = subprocess.run(
             [java, "-cp", f"{self.libs_dir}/*", "kafka.tools.StorageTool", "format", "--standalone",
-             "-t", cluster_id, "-c", str(properties)],
+             f"--cluster-id={cluster_id}", "-c", str(properties)],
             capture_output=True, text=True,
         )
         if result.returncode != 0:
@@ -116,6 +116,7 @@ class KafkaBroker:
 
 
 def _random_cluster_id() -> str:
+    """Return a cluster id in Kafka's form: a random UUID in URL-safe base64 without padding."""
     import base64
 
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

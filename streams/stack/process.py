@@ -105,5 +105,8 @@ class ManagedProcess:
         if pid_alive(pid):
             log.warning("%s pid=%d ignored SIGTERM for %.0f s; sending SIGKILL", self.name, pid, timeout)
             os.kill(pid, signal.SIGKILL)
+            kill_deadline = time.monotonic() + 10
+            while time.monotonic() < kill_deadline and pid_alive(pid):
+                time.sleep(0.1)
         self.pid_file.unlink(missing_ok=True)
         return True

@@ -26,6 +26,8 @@ class SendResult:
 
 class Adapter(Protocol):
     channel: Channel
+    # Prefix of every key sent to the provider (see `provider_key`); the worker passes its topic prefix.
+    key_scope: str
 
     def check_recipient(self, command: dict[str, Any]) -> None:
         """Raise InvalidRecipient when the command has no usable address for this channel."""
@@ -34,6 +36,16 @@ class Adapter(Protocol):
         """Hand one message to the provider; raise SendError, retryable or not, when it is not accepted."""
 
     def close(self) -> None: ...
+
+
+def provider_key(key_scope: str, idempotency_key: str) -> str:
+    """Return the key sent to a provider for a command: the install's scope, then the command's idempotency key.
+
+    Case ids, and so idempotency keys, repeat across installs and demo runs that share a provider, so the scope
+    (the topic prefix) keeps one install's Idempotency-Key headers, references and Message-IDs from matching
+    another's. Retries of one command in one install still send the same key.
+    """
+    return f"{key_scope}{idempotency_key}"
 
 
 def bearer(token: SecretStr | None) -> dict[str, str]:

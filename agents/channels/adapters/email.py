@@ -11,22 +11,23 @@ from typing import Any
 
 import aiosmtplib
 
-from agents.channels.adapters.base import SendResult
+from agents.channels.adapters.base import SendResult, provider_key
 from agents.channels.errors import InvalidRecipient, SendError
 from agents.channels.settings import Channel, ChannelSettings
 from agents.channels.templates import RenderedMessage
 
 
-def message_id(idempotency_key: str) -> str:
-    """Return a Message-ID derived from the key, so a resent message can be recognised by the receiver."""
-    return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@relance>"
+def message_id(key: str) -> str:
+    """Return a Message-ID derived from the provider key, so a resent message can be recognised by the receiver."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@relance>"
 
 
 class EmailAdapter:
     channel = Channel.EMAIL
 
-    def __init__(self, settings: ChannelSettings) -> None:
+    def __init__(self, settings: ChannelSettings, key_scope: str) -> None:
         self.settings = settings
+        self.key_scope = key_scope
         self._loop = asyncio.new_event_loop()
 
     def check_recipient(self, command: dict[str, Any]) -> None:
@@ -41,7 +42,7 @@ class EmailAdapter:
         message["To"] = formataddr((recipient.get("name") or "", recipient["email"]))
         message["Subject"] = rendered.subject
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = message_id(command["idempotency_key"])
+        message["Message-ID"] = message_id(provider_key(self.key_scope, command["idempotency_key"]))
         message.set_content(rendered.body)
         message.add_alternative(rendered.html, subtype="html")
         # set_content() drops Content-* headers, so this one comes after it.

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from fpdf import FPDF
 
-from agents.channels.adapters.base import SendResult, bearer, json_field, post
+from agents.channels.adapters.base import SendResult, bearer, json_field, post, provider_key
 from agents.channels.errors import InvalidRecipient, SendError
 from agents.channels.settings import Channel, ChannelSettings
 from agents.channels.templates import RenderedMessage
@@ -44,8 +44,9 @@ def _encodable(text: str) -> str:
 class LetterAdapter:
     channel = Channel.LETTER
 
-    def __init__(self, settings: ChannelSettings) -> None:
+    def __init__(self, settings: ChannelSettings, key_scope: str) -> None:
         self.settings = settings
+        self.key_scope = key_scope
         self.client = httpx.Client(timeout=settings.http_timeout_seconds) if settings.letter_mode == "http" else None
 
     def check_recipient(self, command: dict[str, Any]) -> None:
@@ -56,7 +57,7 @@ class LetterAdapter:
     def metadata(self, command: dict[str, Any]) -> dict[str, Any]:
         recipient = command["recipient"]
         return {
-            "reference": command["idempotency_key"],
+            "reference": provider_key(self.key_scope, command["idempotency_key"]),
             "case_id": command["case_id"],
             "recipient": {"name": recipient.get("name"), "address": recipient["postal_address"]},
             "registered": command["template"] in self.settings.letter_registered_templates,
@@ -65,12 +66,13 @@ class LetterAdapter:
 
     def send(self, command: dict[str, Any], rendered: RenderedMessage) -> SendResult:
         pdf = render_pdf(rendered)
-        name = hashlib.sha256(command["idempotency_key"].encode()).hexdigest()[:24]
+        key = provider_key(self.key_scope, command["idempotency_key"])
+        name = hashlib.sha256(key.encode()).hexdigest()[:24]
         if self.settings.letter_mode == "outbox":
             return self._write_outbox(name, pdf, self.metadata(command))
         assert self.client is not None
         response = post(
-            self.client, self.settings.letter_url, idempotency_key=command["idempotency_key"],
+            self.client, self.settings.letter_url, idempotency_key=key,
             data={"metadata": json.dumps(self.metadata(command))},
             files={"file": (f"{name}.pdf", pdf, "application/pdf")},
             headers=bearer(self.settings.letter_token),

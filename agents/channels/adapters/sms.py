@@ -13,7 +13,7 @@ import httpx
 import jinja2
 import phonenumbers
 
-from agents.channels.adapters.base import SendResult, bearer, json_field, post
+from agents.channels.adapters.base import SendResult, bearer, json_field, post, provider_key
 from agents.channels.errors import InvalidRecipient, SendError
 from agents.channels.settings import Channel, ChannelSettings
 from agents.channels.templates import RenderedMessage
@@ -37,8 +37,9 @@ def to_e164(number: str | None, default_region: str) -> str:
 class _SmsAdapter:
     channel = Channel.SMS
 
-    def __init__(self, settings: ChannelSettings) -> None:
+    def __init__(self, settings: ChannelSettings, key_scope: str) -> None:
         self.settings = settings
+        self.key_scope = key_scope
         self.client = httpx.Client(timeout=settings.http_timeout_seconds)
 
     def check_recipient(self, command: dict[str, Any]) -> None:
@@ -51,8 +52,8 @@ class _SmsAdapter:
 class GenericSmsAdapter(_SmsAdapter):
     """POST a JSON body rendered from a template, with bearer or basic auth and an Idempotency-Key header."""
 
-    def __init__(self, settings: ChannelSettings) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: ChannelSettings, key_scope: str) -> None:
+        super().__init__(settings, key_scope)
         self.body_template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(settings.sms_body_template)
 
     def body(self, command: dict[str, Any], rendered: RenderedMessage) -> Any:
@@ -60,7 +61,7 @@ class GenericSmsAdapter(_SmsAdapter):
             to=to_e164(command["recipient"].get("phone"), self.settings.sms_default_region),
             sender=self.settings.sms_sender,
             text=rendered.short,
-            reference=command["idempotency_key"],
+            reference=provider_key(self.key_scope, command["idempotency_key"]),
         )
         try:
             return json.loads(text)
@@ -79,7 +80,7 @@ class GenericSmsAdapter(_SmsAdapter):
         elif settings.sms_auth == "basic":
             auth = (settings.sms_username or "", settings.sms_token.get_secret_value() if settings.sms_token else "")
         response = post(
-            self.client, settings.sms_url, idempotency_key=command["idempotency_key"],
+            self.client, settings.sms_url, idempotency_key=provider_key(self.key_scope, command["idempotency_key"]),
             json=self.body(command, rendered), headers=headers, auth=auth,
         )
         status = json_field(response, "status")
@@ -103,14 +104,15 @@ class TwilioSmsAdapter(_SmsAdapter):
             "Body": rendered.short,
         }
         response = post(
-            self.client, url, idempotency_key=command["idempotency_key"], data=form,
+            self.client, url, idempotency_key=provider_key(self.key_scope, command["idempotency_key"]), data=form,
             auth=(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value()),
         )
         return SendResult(_text(json_field(response, "sid")), delivered=json_field(response, "status") == "delivered")
 
 
-def build_sms_adapter(settings: ChannelSettings) -> _SmsAdapter:
-    return TwilioSmsAdapter(settings) if settings.sms_provider == "twilio" else GenericSmsAdapter(settings)
+def build_sms_adapter(settings: ChannelSettings, key_scope: str) -> _SmsAdapter:
+    adapter = TwilioSmsAdapter if settings.sms_provider == "twilio" else GenericSmsAdapter
+    return adapter(settings, key_scope)
 
 
 def _text(value: Any) -> str | None:

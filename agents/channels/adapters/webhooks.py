@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from agents.channels.adapters.base import SendResult, bearer, json_field, post
+from agents.channels.adapters.base import SendResult, bearer, json_field, post, provider_key
 from agents.channels.adapters.sms import to_e164
 from agents.channels.errors import InvalidRecipient
 from agents.channels.settings import Channel, ChannelSettings
@@ -22,8 +22,9 @@ class VoiceAdapter:
 
     channel = Channel.VOICE
 
-    def __init__(self, settings: ChannelSettings) -> None:
+    def __init__(self, settings: ChannelSettings, key_scope: str) -> None:
         self.settings = settings
+        self.key_scope = key_scope
         self.client = httpx.Client(timeout=settings.http_timeout_seconds)
 
     def check_recipient(self, command: dict[str, Any]) -> None:
@@ -34,7 +35,7 @@ class VoiceAdapter:
         variables = command.get("variables") or {}
         due = command.get("due_date")
         return {
-            "call_id": command["idempotency_key"],
+            "call_id": provider_key(self.key_scope, command["idempotency_key"]),
             "to": to_e164(recipient.get("phone"), self.settings.sms_default_region),
             "debtor_id": command["debtor_id"],
             "case_id": command["case_id"],
@@ -51,8 +52,9 @@ class VoiceAdapter:
         }
 
     def send(self, command: dict[str, Any], rendered: RenderedMessage) -> SendResult:
+        key = provider_key(self.key_scope, command["idempotency_key"])
         response = post(
-            self.client, self.settings.voice_url, idempotency_key=command["idempotency_key"],
+            self.client, self.settings.voice_url, idempotency_key=key,
             json=self.payload(command, rendered), headers=bearer(self.settings.voice_token),
         )
         return SendResult(_text(json_field(response, "id")), delivered=json_field(response, "status") == "delivered")
@@ -66,8 +68,9 @@ class PushAdapter:
 
     channel = Channel.PUSH
 
-    def __init__(self, settings: ChannelSettings) -> None:
+    def __init__(self, settings: ChannelSettings, key_scope: str) -> None:
         self.settings = settings
+        self.key_scope = key_scope
         self.client = httpx.Client(timeout=settings.http_timeout_seconds)
 
     def check_recipient(self, command: dict[str, Any]) -> None:
@@ -82,8 +85,9 @@ class PushAdapter:
             "body": rendered.short,
             "data": {"case_id": command["case_id"], "payment_link": variables.get("payment_link")},
         }
+        key = provider_key(self.key_scope, command["idempotency_key"])
         response = post(
-            self.client, self.settings.push_url, idempotency_key=command["idempotency_key"],
+            self.client, self.settings.push_url, idempotency_key=key,
             json=payload, headers=bearer(self.settings.push_token),
         )
         return SendResult(_text(json_field(response, "id")), delivered=json_field(response, "status") == "delivered")

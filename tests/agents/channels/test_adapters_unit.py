@@ -40,18 +40,18 @@ def test_bad_phone_gives_suppression_reason(given, reason):
 
 
 def test_generic_sms_body_is_json_from_template():
-    adapter = GenericSmsAdapter(ChannelSettings())
+    adapter = GenericSmsAdapter(ChannelSettings(), key_scope="relance.")
     message = TemplateRenderer().render(make_command(channel="sms"), date(2026, 3, 6))
     body = adapter.body(make_command(channel="sms"), message)
     adapter.close()
     assert body["to"] == "+33612345678"
     assert body["from"] == "RELANCE"
-    assert body["reference"] == "case-42:reminder:1"
+    assert body["reference"] == "relance.case-42:reminder:1"
     assert body["text"] == message.short
 
 
 def test_generic_sms_body_template_must_be_json():
-    adapter = GenericSmsAdapter(ChannelSettings(sms_body_template='{"to": {{ to }}}'))
+    adapter = GenericSmsAdapter(ChannelSettings(sms_body_template='{"to": {{ to }}}'), key_scope="relance.")
     message = TemplateRenderer().render(make_command(channel="sms"), date(2026, 3, 6))
     with pytest.raises(SendError, match="tojson") as raised:
         adapter.body(make_command(channel="sms"), message)

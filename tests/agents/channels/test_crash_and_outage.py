@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -102,9 +103,17 @@ def _pings(client: redis.Redis) -> bool:
         return False
 
 
-def test_redis_down_30s_pauses_then_loses_nothing(stack, own_redis, http_server, channel_settings, start_worker):
+def _outage_lines(caplog: pytest.LogCaptureFixture, level: int, text: str) -> list[str]:
+    return [record.getMessage() for record in caplog.records
+            if record.name == "agents.channels.outages" and record.levelno == level and text in record.getMessage()]
+
+
+def test_redis_down_30s_pauses_then_loses_nothing(stack, own_redis, http_server, channel_settings, start_worker,
+                                                  caplog):
+    caplog.set_level(logging.INFO, logger="agents.channels.outages")
     settings = settings_with_topics(redis_url=own_redis.url)
-    start_worker("push", settings, channel_settings.model_copy(update={"contact_caps": {}}))
+    start_worker("push", settings, channel_settings.model_copy(update={"contact_caps": {},
+                                                                       "outage_warning_interval_seconds": 5}))
 
     publish(settings, "send_notification", make_command(channel="push", step_id="before"))
     wait_for(lambda: http_server.requests("/push"))
@@ -116,10 +125,19 @@ def test_redis_down_30s_pauses_then_loses_nothing(stack, own_redis, http_server,
     assert [request["json"]["data"]["case_id"] for request in http_server.requests("/push")] == ["case-42"]
     assert len(http_server.requests("/push")) == 1
 
+    assert len(_outage_lines(caplog, logging.WARNING, "Redis unavailable; pausing")) == 1
+    # One reminder every 5 s of the 30 s outage, however often the worker retried.
+    reminders = _outage_lines(caplog, logging.WARNING, "Redis still unavailable")
+    assert 4 <= len(reminders) <= 7, reminders
+    assert _outage_lines(caplog, logging.INFO, "Redis available again") == []
+
     own_redis.start()
     outcomes = read_outcomes(settings, 3, timeout=60)
     assert [(outcome["step_id"], outcome["status"]) for outcome in outcomes] == [
         ("before", "sent"), ("during-1", "sent"), ("during-2", "sent")
     ]
     keys = [request["idempotency_key"] for request in http_server.requests("/push")]
-    assert keys == ["case-42:before:1", "case-42:during-1:1", "case-42:during-2:1"]
+    prefix = settings.topic_prefix
+    assert keys == [f"{prefix}case-42:before:1", f"{prefix}case-42:during-1:1", f"{prefix}case-42:during-2:1"]
+    [resumed] = _outage_lines(caplog, logging.INFO, "Redis available again")
+    assert "channel=push" in resumed

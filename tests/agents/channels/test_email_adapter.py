@@ -42,7 +42,7 @@ def tls_mail_server(tmp_path, certificate):
 
 def _send(settings: ChannelSettings) -> None:
     command = make_command()
-    adapter = EmailAdapter(settings)
+    adapter = EmailAdapter(settings, key_scope="test.")
     try:
         adapter.send(command, TemplateRenderer().render(command, date(2026, 3, 6)))
     finally:

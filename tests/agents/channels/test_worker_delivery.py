@@ -24,7 +24,7 @@ def test_rejection_reminder_arrives_as_french_email(stack, mail_server, channel_
     message = messages[0]
     assert message["To"] == "Camille Martin <camille.martin@example.org>"
     assert message["Subject"] == "Votre prélèvement de 49,90 € du 5 mars 2026 n'a pas abouti"
-    assert message["Message-ID"] == message_id("case-42:reminder:1")
+    assert message["Message-ID"] == message_id(f"{settings.topic_prefix}case-42:reminder:1")
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert "coordonnées bancaires" in text
@@ -37,7 +37,7 @@ def test_rejection_reminder_arrives_as_french_email(stack, mail_server, channel_
     assert outcome["status"] == "sent"
     assert outcome["idempotency_key"] == "case-42:reminder:1"
     assert outcome["command_id"] == "cmd-case-42-reminder-1"
-    assert outcome["provider_message_id"] == message_id("case-42:reminder:1")
+    assert outcome["provider_message_id"] == message_id(f"{settings.topic_prefix}case-42:reminder:1")
     assert outcome["attempts"] == 1
 
 
@@ -72,9 +72,9 @@ def test_sms_generic_provider_gets_json(stack, http_server, channel_settings, st
 
     [request] = wait_for(lambda: http_server.requests("/sms"))
     assert request["json"]["to"] == "+33612345678"
-    assert request["json"]["reference"] == "case-42:reminder:1"
+    assert request["json"]["reference"] == f"{settings.topic_prefix}case-42:reminder:1"
     assert "49,90 €" in request["json"]["text"]
-    assert request["idempotency_key"] == "case-42:reminder:1"
+    assert request["idempotency_key"] == f"{settings.topic_prefix}case-42:reminder:1"
     [outcome] = read_outcomes(settings, 1)
     assert outcome["status"] == "sent"
     assert outcome["provider_message_id"] == f"dev-{request['seq']}"
@@ -105,7 +105,7 @@ def test_voice_webhook_carries_call_context(stack, http_server, channel_settings
 
     [request] = wait_for(lambda: http_server.requests("/voice"))
     call = request["json"]
-    assert call["call_id"] == "case-42:day10:1"
+    assert call["call_id"] == f"{settings.topic_prefix}case-42:day10:1"
     assert call["to"] == "+33612345678"
     assert call["case_id"] == "case-42"
     assert call["cause"] == "opposition"
@@ -143,7 +143,7 @@ def test_formal_notice_letter_to_outbox(stack, channel_settings, start_worker):
     assert pdf.read_bytes().startswith(b"%PDF-")
     assert metadata["registered"] is True
     assert metadata["recipient"]["address"]["city"] == "Paris"
-    assert metadata["reference"] == "case-42:day15:1"
+    assert metadata["reference"] == f"{settings.topic_prefix}case-42:day15:1"
 
 
 def test_letter_to_print_provider(stack, http_server, channel_settings, start_worker):
@@ -200,3 +200,20 @@ def test_email_wrong_password_fails_without_retry(stack, tmp_path, channel_setti
         assert server.messages() == []
     finally:
         server.stop()
+
+
+def test_same_command_from_two_installs_sent_twice(stack, http_server, channel_settings, start_worker):
+    first, second = settings_with_topics(), settings_with_topics()
+    start_worker("sms", first, channel_settings)
+    start_worker("sms", second, channel_settings)
+
+    publish(first, "send_notification", make_command(channel="sms"))
+    publish(second, "send_notification", make_command(channel="sms"))
+
+    requests = wait_for(lambda: len(http_server.requests("/sms")) == 2 and http_server.requests("/sms"))
+    assert sorted(request["idempotency_key"] for request in requests) == sorted(
+        [f"{first.topic_prefix}case-42:reminder:1", f"{second.topic_prefix}case-42:reminder:1"]
+    )
+    assert [request["replayed"] for request in requests] == [False, False]
+    assert read_outcomes(first, 1)[0]["status"] == "sent"
+    assert read_outcomes(second, 1)[0]["status"] == "sent"
