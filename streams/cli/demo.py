@@ -324,7 +324,7 @@ def _start_channel_workers(settings: Settings, workdir: Path) -> _ChannelWorkers
 
 def _print_deliveries(state_dir: Path, since: float, workdir: Path) -> None:
     """Print what the dev SMTP and HTTP provider servers received during this run, and one e-mail in full."""
-    from streams.stack.devservers import dev_dir, list_received, read_mailbox
+    from streams.stack.devservers import list_received, received_emails
 
     received = [item for item in list_received(state_dir) if item.received_at >= since - 1]
     letters = sorted((workdir / "letters").glob("**/*.pdf"))
@@ -333,16 +333,10 @@ def _print_deliveries(state_dir: Path, since: float, workdir: Path) -> None:
     for item in sorted(received, key=lambda item: item.received_at):
         click.echo(f"  {item.channel:<6} {item.summary}")
 
-    mails = [message for message in read_mailbox(dev_dir(state_dir) / "mail") if _sent_after(message, since)]
+    mails = received_emails(state_dir, since=since - 1)
     if mails:
         first = mails[0]
         body = first.get_body(preferencelist=("plain",))
         click.echo(f"\nFirst e-mail, as the debtor reads it (Subject: {first['Subject']}):")
         for line in (body.get_content() if body is not None else "").strip().splitlines():
             click.echo(f"  | {line}")
-
-
-def _sent_after(message: Any, since: float) -> bool:
-    date = message["Date"]
-    moment = getattr(date, "datetime", None) if date is not None else None
-    return moment is not None and moment.timestamp() >= since - 1
