@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from streams.errors import BrokerUnavailable, TopicMismatch
@@ -105,17 +106,35 @@ def create_topics(
         else:
             to_create.append(NewTopic(name, settings.partitions, settings.replication_factor, config=spec.config()))
     if to_create:
+        specs = {settings.topic_name(spec.topic.value): spec for spec in TOPIC_SPECS}
         for name, future in admin.create_topics(to_create, operation_timeout=30).items():
             try:
                 future.result()
             except KafkaException as exc:
-                raise BrokerUnavailable(f"could not create topic {name}: {exc.args[0].str()}") from exc
+                if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                    raise BrokerUnavailable(f"could not create topic {name}: {exc.args[0].str()}") from exc
+                # Another process (a second worker, the Helm hook) created it since the listing above.
+                found = _differences(admin, settings, specs[name], _partition_count(admin, name))
+                mismatches += found
+                if not found:
+                    reports.append(TopicReport(name, "exists, matches"))
+                continue
             reports.append(TopicReport(name, "created"))
     for item in reports:
         report(item)
     if mismatches:
         raise TopicMismatch("\n".join(mismatches))
     return reports
+
+
+def _partition_count(admin: AdminClient, name: str, timeout: float = 10.0) -> int:
+    """Return the partition count of a topic that exists, waiting while the broker's metadata catches up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        partitions = admin.list_topics(name, timeout=timeout).topics[name].partitions
+        if partitions or time.monotonic() > deadline:
+            return len(partitions)
+        time.sleep(0.2)
 
 
 def _differences(admin: AdminClient, settings: Settings, spec: TopicSpec, partitions: int) -> list[str]:

@@ -85,3 +85,18 @@ def test_broker_down_names_address_and_fix(tmp_path, args):
     assert f"127.0.0.1:{port}" in result.stderr
     assert "relance stack up" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_concurrent_create_reports_exists(stack):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from streams.topics import create_topics
+
+    settings = unique_settings()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: create_topics(settings), range(3)))
+
+    statuses = [report.status for reports in results for report in reports]
+    assert len(statuses) == 3 * len(TOPIC_SPECS)
+    assert statuses.count("created") == len(TOPIC_SPECS)
+    assert set(statuses) == {"created", "exists, matches"}
