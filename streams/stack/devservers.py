@@ -16,6 +16,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 import urllib.error
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -68,10 +69,23 @@ class DevServers:
 
     def stop(self) -> str:
         if self.process.stop(timeout=10):
+            self._wait_for_ports_closed()
             return "stopped"
-        if port_open(HOST, self.smtp_port) or port_open(HOST, self.http_port):
+        if self._any_port_open():
             return "left running (not started by this stack)"
         return "not running"
+
+    def _any_port_open(self) -> bool:
+        return port_open(HOST, self.smtp_port) or port_open(HOST, self.http_port)
+
+    def _wait_for_ports_closed(self, timeout: float = 5.0) -> None:
+        """Wait until both ports are free, so that "stopped" means a new server can bind them."""
+        deadline = time.monotonic() + timeout
+        while self._any_port_open() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if self._any_port_open():
+            log.warning("dev server ports still answer after stop smtp_port=%d http_port=%d",
+                        self.smtp_port, self.http_port)
 
     def status(self) -> str:
         if self.answers():
