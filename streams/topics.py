@@ -119,6 +119,9 @@ def create_topics(
                 if not found:
                     reports.append(TopicReport(name, "exists, matches"))
                 continue
+            # The controller has the topic now; wait until the broker's metadata serves it, so that a caller
+            # can produce to it or read it right away.
+            _partition_count(admin, name)
             reports.append(TopicReport(name, "created"))
     for item in reports:
         report(item)

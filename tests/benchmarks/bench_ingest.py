@@ -72,6 +72,8 @@ def delete_topics(prefix: str) -> None:
 
     admin = admin_client(Settings())
     names = [name for name in admin.list_topics(timeout=10).topics if name.startswith(prefix)]
+    if not names:
+        return
     for future in admin.delete_topics(names, operation_timeout=30).values():
         future.result()
 
