@@ -14,7 +14,7 @@ class SchemaError(RelanceError):
 
 
 class BrokerUnavailable(RelanceError):
-    """The Kafka broker did not answer."""
+    """The Kafka broker did not respond."""
 
 
 class TopicMismatch(RelanceError):

@@ -73,13 +73,13 @@ def admin_client(settings: Settings) -> AdminClient:
 
 
 def check_broker(settings: Settings, admin: AdminClient | None = None, timeout: float = 5.0) -> AdminClient:
-    """Return an admin client after the broker answered, or raise BrokerUnavailable naming the address."""
+    """Return an admin client once the broker responds, or raise BrokerUnavailable naming the address."""
     admin = admin or admin_client(settings)
     try:
         admin.list_topics(timeout=timeout)
     except KafkaException as exc:
         raise BrokerUnavailable(
-            f"Kafka broker at {settings.kafka_bootstrap_servers} did not answer within {timeout:.0f} s; "
+            f"Kafka broker at {settings.kafka_bootstrap_servers} did not respond within {timeout:.0f} s; "
             "start the local stack with `relance stack up` or set RELANCE_KAFKA_BOOTSTRAP_SERVERS"
         ) from exc
     return admin
@@ -119,8 +119,8 @@ def create_topics(
                 if not found:
                     reports.append(TopicReport(name, "exists, matches"))
                 continue
-            # The controller has the topic now; wait until the broker's metadata serves it, so that a caller
-            # can produce to it or read it right away.
+            # The controller has the topic now. Wait until the broker's metadata lists it too, so that a
+            # caller can produce to it or read it right away.
             _partition_count(admin, name)
             reports.append(TopicReport(name, "created"))
     for item in reports:

@@ -32,7 +32,7 @@ def test_channel_command_without_broker_exits_1(tmp_path):
     result = run_relance("channel", "email", env=env, timeout=60)
 
     assert result.returncode == 1
-    assert f"error: Kafka broker at 127.0.0.1:{port} did not answer" in result.stderr
+    assert f"error: Kafka broker at 127.0.0.1:{port} did not respond" in result.stderr
     assert "relance stack up" in result.stderr
     assert "Traceback" not in result.stderr
     assert "channel worker started" not in result.stderr
