@@ -12,7 +12,7 @@ class RepeatFilter(logging.Filter):
     """Let one line through, then drop exact repeats of it for `interval` seconds.
 
     A client whose broker is down logs the same connection failure many times a second; one line a
-    minute says the same thing.
+    minute carries the same information.
     """
 
     def __init__(self, interval: float = REPEAT_INTERVAL_SECONDS) -> None:

@@ -14,7 +14,7 @@ from streams.errors import SchemaError
 
 
 class SchemaRegistry(Protocol):
-    """What the codec needs from a schema registry; a Confluent-compatible client can implement it."""
+    """Interface that the codec needs from a schema registry; a Confluent-compatible client can implement it."""
 
     def id_for(self, name: str) -> int: ...
 

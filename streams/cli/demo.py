@@ -54,7 +54,7 @@ def command(files: tuple[Path, ...]) -> None:
     from streams.topics import create_topics
 
     base = get_settings()
-    # The demo's own lines tell the story; the library logs stay at warnings unless RELANCE_LOG_LEVEL asks.
+    # The demo's own lines tell the story; the library logs stay at warnings unless RELANCE_LOG_LEVEL is set.
     if "RELANCE_LOG_LEVEL" not in os.environ:
         logging.getLogger().setLevel(logging.WARNING)
 

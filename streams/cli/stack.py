@@ -19,7 +19,7 @@ def _stack() -> LocalStack:
 
 @command.command("up")
 def up() -> None:
-    """Start every server that is not running yet, and wait until each answers."""
+    """Start every server that is not running yet, and wait until each responds."""
     for status in _stack().up():
         click.echo(f"{status.name}: {status.text}")
 
@@ -33,7 +33,7 @@ def down() -> None:
 
 @command.command("status")
 def status() -> None:
-    """Print whether each server answers; exit 1 when one is down."""
+    """Print whether each server responds; exit 1 when one is down."""
     statuses = _stack().status()
     for item in statuses:
         click.echo(f"{item.name}: {item.text}")

@@ -84,7 +84,7 @@ class DevServers:
         while self._any_port_open() and time.monotonic() < deadline:
             time.sleep(0.1)
         if self._any_port_open():
-            log.warning("dev server ports still answer after stop smtp_port=%d http_port=%d",
+            log.warning("dev server ports still accept connections after stop smtp_port=%d http_port=%d",
                         self.smtp_port, self.http_port)
 
     def status(self) -> str:

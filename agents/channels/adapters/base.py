@@ -10,7 +10,7 @@ import httpx
 from pydantic import SecretStr
 
 from agents.channels.errors import SendError
-from agents.channels.settings import Channel
+from agents.channels.settings import Channel, ChannelSettings
 from agents.channels.templates import RenderedMessage
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SendResult:
-    """What a provider answered when it accepted a message."""
+    """Provider response to an accepted message."""
 
     provider_message_id: str | None
     delivered: bool = False
@@ -36,6 +36,18 @@ class Adapter(Protocol):
         """Hand one message to the provider; raise SendError, retryable or not, when it is not accepted."""
 
     def close(self) -> None: ...
+
+
+class HttpAdapter:
+    """The HTTP client, settings and key scope that every webhook-style adapter starts from."""
+
+    def __init__(self, settings: ChannelSettings, key_scope: str) -> None:
+        self.settings = settings
+        self.key_scope = key_scope
+        self.client = httpx.Client(timeout=settings.http_timeout_seconds)
+
+    def close(self) -> None:
+        self.client.close()
 
 
 def provider_key(key_scope: str, idempotency_key: str) -> str:
@@ -74,7 +86,7 @@ def post(
     except httpx.TransportError as exc:
         raise SendError(f"provider at {url} could not be reached: {exc}", retryable=True) from exc
     if response.status_code >= 500 or response.status_code == 429:
-        raise SendError(f"provider at {url} answered HTTP {response.status_code}", retryable=True)
+        raise SendError(f"provider at {url} responded with HTTP {response.status_code}", retryable=True)
     if response.status_code >= 400:
         raise SendError(
             f"provider at {url} rejected the message with HTTP {response.status_code}: {response.text[:200]}",
@@ -84,7 +96,7 @@ def post(
 
 
 def json_field(response: httpx.Response, field: str) -> Any:
-    """Return a field of a JSON answer, or None when the answer is not a JSON object."""
+    """Return a field of a JSON response body, or None when the body is not a JSON object."""
     try:
         body = response.json()
     except ValueError:

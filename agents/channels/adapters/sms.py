@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import jinja2
 import phonenumbers
 
-from agents.channels.adapters.base import SendResult, bearer, json_field, post, provider_key
+from agents.channels.adapters.base import HttpAdapter, SendResult, bearer, json_field, post, provider_key
 from agents.channels.errors import InvalidRecipient, SendError
 from agents.channels.settings import Channel, ChannelSettings
 from agents.channels.templates import RenderedMessage
@@ -34,19 +33,15 @@ def to_e164(number: str | None, default_region: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-class _SmsAdapter:
-    channel = Channel.SMS
-
-    def __init__(self, settings: ChannelSettings, key_scope: str) -> None:
-        self.settings = settings
-        self.key_scope = key_scope
-        self.client = httpx.Client(timeout=settings.http_timeout_seconds)
+class PhoneAdapter(HttpAdapter):
+    """An HTTP adapter whose recipient is a phone number in E.164 form."""
 
     def check_recipient(self, command: dict[str, Any]) -> None:
         to_e164((command["recipient"] or {}).get("phone"), self.settings.sms_default_region)
 
-    def close(self) -> None:
-        self.client.close()
+
+class _SmsAdapter(PhoneAdapter):
+    channel = Channel.SMS
 
 
 class GenericSmsAdapter(_SmsAdapter):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 
-from agents.channels.adapters.base import SendResult, bearer, json_field, post, provider_key
-from agents.channels.adapters.sms import to_e164
+from agents.channels.adapters.base import HttpAdapter, SendResult, bearer, json_field, post, provider_key
+from agents.channels.adapters.sms import PhoneAdapter, to_e164
 from agents.channels.errors import InvalidRecipient
-from agents.channels.settings import Channel, ChannelSettings
+from agents.channels.settings import Channel
 from agents.channels.templates import RenderedMessage
 
 # Variables that an agent may need during a call; the creditor's bank details stay in the script text.
@@ -17,18 +16,10 @@ _CALL_VARIABLES = ("payment_link", "instalments_link", "cash_points_link", "invo
                    "creditor_name", "creditor_phone")
 
 
-class VoiceAdapter:
+class VoiceAdapter(PhoneAdapter):
     """POST the call request with the context that an agent or a callbot needs."""
 
     channel = Channel.VOICE
-
-    def __init__(self, settings: ChannelSettings, key_scope: str) -> None:
-        self.settings = settings
-        self.key_scope = key_scope
-        self.client = httpx.Client(timeout=settings.http_timeout_seconds)
-
-    def check_recipient(self, command: dict[str, Any]) -> None:
-        to_e164((command["recipient"] or {}).get("phone"), self.settings.sms_default_region)
 
     def payload(self, command: dict[str, Any], rendered: RenderedMessage) -> dict[str, Any]:
         recipient = command["recipient"]
@@ -59,19 +50,11 @@ class VoiceAdapter:
         )
         return SendResult(_text(json_field(response, "id")), delivered=json_field(response, "status") == "delivered")
 
-    def close(self) -> None:
-        self.client.close()
 
-
-class PushAdapter:
+class PushAdapter(HttpAdapter):
     """POST a push notification for the debtor's device token."""
 
     channel = Channel.PUSH
-
-    def __init__(self, settings: ChannelSettings, key_scope: str) -> None:
-        self.settings = settings
-        self.key_scope = key_scope
-        self.client = httpx.Client(timeout=settings.http_timeout_seconds)
 
     def check_recipient(self, command: dict[str, Any]) -> None:
         if not (command["recipient"] or {}).get("push_token"):
@@ -91,9 +74,6 @@ class PushAdapter:
             json=payload, headers=bearer(self.settings.push_token),
         )
         return SendResult(_text(json_field(response, "id")), delivered=json_field(response, "status") == "delivered")
-
-    def close(self) -> None:
-        self.client.close()
 
 
 def _text(value: Any) -> str | None:
